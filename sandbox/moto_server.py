@@ -303,8 +303,9 @@ def describe_transit_gateway_peering_attachments_only_peerings() -> None:
 
     Real AWS: returns only peering attachments.  moto: returns every attachment of
     the region, VPC attachments included (without the peering fields).
-    Breaks: anything listing a gateway's peerings, e.g. the peering attachment
-    modules of community.aws, sees VPC attachments as peerings.
+    Breaks: whatever pages through this call to find a gateway's peerings (this
+    collection's ec2_transit_gateway_peering module does) also gets the VPC
+    attachments, which have no RequesterTgwInfo/AccepterTgwInfo.
     """
     from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachmentBackend
 

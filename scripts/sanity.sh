@@ -8,6 +8,11 @@ rm -rf "$dest" && mkdir -p "$dest"
 cd "$root"
 # Tracked and new (not ignored) files, as the next commit would have them.
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dest/"
+# The collections ours depends on must sit beside it: take the ones bundled with ansible.
+bundled="$("$root/.venv/bin/python" -c 'import ansible_collections; print(list(ansible_collections.__path__)[0])')"
+for namespace in amazon community; do
+  ln -sfn "$bundled/$namespace" "$(dirname "$(dirname "$dest")")/$namespace"
+done
 cd "$dest"
 git init -q . && git add -A >/dev/null   # ansible-test lists files through git
 # ansible-test bootstraps pip in its venvs with a script it downloads from a host that is

@@ -166,7 +166,9 @@ def test_attachment_ids(aws, peerings):
 )
 def test_filters(aws, peerings, filters, expected):
     # Fixture keys stand in for the generated IDs
-    resolved = {name: peerings.get(value, value) if isinstance(value, str) else value for name, value in filters.items()}
+    resolved = {
+        name: peerings.get(value, value) if isinstance(value, str) else value for name, value in filters.items()
+    }
     rc, result = run_module({"filters": resolved})
     assert rc == 0, result
     assert ids(result) == sorted(peerings[key] for key in expected)

@@ -171,7 +171,10 @@ def test_filters(aws, flow_logs, api_calls, filters, expected):
 
 
 def test_flow_log_ids_and_filters(aws, flow_logs):
-    args = {"flow_log_ids": [flow_logs["all_vpc1"], flow_logs["accept_vpc2"]], "filters": {"resource-id": flow_logs["vpc2"]}}
+    args = {
+        "flow_log_ids": [flow_logs["all_vpc1"], flow_logs["accept_vpc2"]],
+        "filters": {"resource-id": flow_logs["vpc2"]},
+    }
     rc, result = run_module(args)
     assert rc == 0, result
     assert ids(result) == [flow_logs["accept_vpc2"]]
