@@ -179,8 +179,7 @@ def transit_gateway_deletion_leaves_deleted_record() -> None:
         live = [
             attachment.id
             for attachment in self.transit_gateway_attachments.values()
-            if attachment.transit_gateway_id == transit_gateway_id
-            and attachment.state not in _GONE_ATTACHMENT_STATES
+            if attachment.transit_gateway_id == transit_gateway_id and attachment.state not in _GONE_ATTACHMENT_STATES
         ]
         if live:
             raise EC2ClientError(
@@ -198,7 +197,9 @@ def transit_gateway_deletion_leaves_deleted_record() -> None:
         _live_transit_gateway(self, transit_gateway_id)
         return original_peering(self, transit_gateway_id, *args, **kwargs)
 
-    TransitGatewayAttachmentBackend.create_transit_gateway_peering_attachment = create_transit_gateway_peering_attachment
+    TransitGatewayAttachmentBackend.create_transit_gateway_peering_attachment = (
+        create_transit_gateway_peering_attachment
+    )
 
 
 @_patch

@@ -101,3 +101,8 @@ def test_built_artifact_holds_the_collection_and_nothing_local():
                      "plugins/modules/ec2_vpc_flow_log.py", "plugins/filter/address_plan.py", "playbooks/site.yml"):
         assert required in names
     assert not [n for n in names if n.startswith((".venv", ".cache", ".sandbox", ".git/"))]
+
+
+def test_role_readmes_are_generated_from_the_argument_specs():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts/role_readme.py"), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -267,7 +267,10 @@ def test_nat_gateway_tags_are_returned(aws):
     }
 
     def by_filter(name, value):
-        return [n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filters=[{"Name": name, "Values": [value]}])["NatGateways"]]
+        return [
+            n["NatGatewayId"]
+            for n in ec2.describe_nat_gateways(Filters=[{"Name": name, "Values": [value]}])["NatGateways"]
+        ]
 
     assert by_filter("tag:Name", "nat-a") == [nat_id]
     assert by_filter("tag:Name", "nat-other") == []
@@ -340,7 +343,9 @@ def test_transit_gateway_vpc_attachments(aws):
         TransitGatewayId=tgw_id,
         VpcId=vpc_id,
         SubnetIds=[subnet_id],
-        TagSpecifications=[{"ResourceType": "transit-gateway-attachment", "Tags": [{"Key": "Name", "Value": "hub-vpc"}]}],
+        TagSpecifications=[
+            {"ResourceType": "transit-gateway-attachment", "Tags": [{"Key": "Name", "Value": "hub-vpc"}]}
+        ],
     )["TransitGatewayVpcAttachment"]
     attachment_id = created["TransitGatewayAttachmentId"]
     assert created["Tags"] == [{"Key": "Name", "Value": "hub-vpc"}]
@@ -349,7 +354,9 @@ def test_transit_gateway_vpc_attachments(aws):
     )["TransitGatewayPeeringAttachment"]["TransitGatewayAttachmentId"]
 
     def vpc_attachments(*filters):
-        found = ec2.describe_transit_gateway_vpc_attachments(Filters=[{"Name": "transit-gateway-id", "Values": [tgw_id]}, *filters])
+        found = ec2.describe_transit_gateway_vpc_attachments(
+            Filters=[{"Name": "transit-gateway-id", "Values": [tgw_id]}, *filters]
+        )
         return [a["TransitGatewayAttachmentId"] for a in found["TransitGatewayVpcAttachments"]]
 
     assert vpc_attachments() == [attachment_id]  # not the peering attachment
