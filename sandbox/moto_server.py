@@ -324,6 +324,86 @@ def describe_transit_gateway_peering_attachments_only_peerings() -> None:
 
 
 @_patch
+def transit_gateway_routes() -> None:
+    """Transit gateway static routes: attachments as a list; ReplaceTransitGatewayRoute.
+
+    Real AWS: CreateTransitGatewayRoute and SearchTransitGatewayRoutes return a
+    route's targets as a list, ``TransitGatewayAttachments: [{ResourceId, ResourceType,
+    TransitGatewayAttachmentId}]`` (empty for a blackhole route);
+    ReplaceTransitGatewayRoute points an existing static route at another attachment,
+    or makes it a blackhole, and answers InvalidRoute.NotFound when the table has no
+    static route for that CIDR.
+    moto: stores the attachment as a single dict instead of a list, so every route is
+    returned with an empty ``TransitGatewayAttachments`` list; ReplaceTransitGatewayRoute
+    is not implemented (NotImplementedError, HTTP 500).
+    Breaks: ecommerce.multicloud.ec2_transit_gateway_route cannot read back which
+    attachment a route points at, so it reports changed=true on every run and tries to
+    replace the route, which fails.
+
+    Replaces moto's methods outright (wraps nothing), so applying it twice is harmless.
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import InvalidRouteError
+    from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
+    from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable
+    from moto.utilities.utils import str2bool
+
+    def create_transit_gateway_route(
+        self: Any,
+        transit_gateway_route_table_id: str,
+        destination_cidr_block: str,
+        transit_gateway_attachment_id: str | None = None,
+        blackhole: bool = False,
+    ) -> dict[str, Any]:
+        table = self.transit_gateways_route_tables[transit_gateway_route_table_id]
+        attachment = self.transit_gateway_attachments.get(transit_gateway_attachment_id)
+        route: dict[str, Any] = {
+            "destinationCidrBlock": destination_cidr_block,
+            "prefixListId": None,
+            "state": "blackhole" if blackhole else "active",
+            "type": "static",
+        }
+        if attachment is not None and not blackhole:
+            route["transitGatewayAttachments"] = [
+                {
+                    "resourceId": attachment.resource_id,
+                    "resourceType": attachment.resource_type,
+                    "transitGatewayAttachmentId": transit_gateway_attachment_id,
+                }
+            ]
+        table.routes[destination_cidr_block] = route
+        return route
+
+    def replace_transit_gateway_route(
+        self: Any,
+        transit_gateway_route_table_id: str,
+        destination_cidr_block: str,
+        transit_gateway_attachment_id: str | None = None,
+        blackhole: bool = False,
+    ) -> dict[str, Any]:
+        table = self.transit_gateways_route_tables[transit_gateway_route_table_id]
+        route = table.routes.get(destination_cidr_block)
+        if route is None or route.get("type") != "static":
+            raise InvalidRouteError(transit_gateway_route_table_id, destination_cidr_block)
+        return self.create_transit_gateway_route(
+            transit_gateway_route_table_id, destination_cidr_block, transit_gateway_attachment_id, blackhole
+        )
+
+    def replace_transit_gateway_route_response(self: Any) -> ActionResult:
+        route = self.ec2_backend.replace_transit_gateway_route(
+            transit_gateway_route_table_id=self._get_param("TransitGatewayRouteTableId"),
+            destination_cidr_block=self._get_param("DestinationCidrBlock"),
+            transit_gateway_attachment_id=self._get_param("TransitGatewayAttachmentId"),
+            blackhole=str2bool(self._get_param("Blackhole")),
+        )
+        return ActionResult({"route": route})
+
+    TransitGatewayRouteTableBackend.create_transit_gateway_route = create_transit_gateway_route
+    TransitGatewayRouteTableBackend.replace_transit_gateway_route = replace_transit_gateway_route
+    TransitGatewayRouteTable.replace_transit_gateway_route = replace_transit_gateway_route_response
+
+
+@_patch
 def default_security_group_allows_itself() -> None:
     """A VPC's ``default`` security group: add AWS's self-referencing inbound rule.
 

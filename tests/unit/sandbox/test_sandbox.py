@@ -11,6 +11,7 @@ dir (SANDBOX_AWS_PORT, SANDBOX_STATE_DIR) for the module, and stopped at the end
 The sandbox code is loaded by path: no conftest is needed.
 """
 
+import base64
 import importlib.machinery
 import importlib.util
 import json
@@ -20,7 +21,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -87,6 +90,17 @@ class Cli:
             return int((self.state_dir / "aws.pid").read_text())
         except (OSError, ValueError):
             return None
+
+
+def _moto_api(cli, path, method="GET"):
+    """Body of a request to the emulator's /moto-api/, never through a proxy."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(
+        f"{cli.endpoint}/moto-api/{path}", method=method, data=b"" if method == "POST" else None
+    )
+    with opener.open(request, timeout=30) as response:
+        assert response.status == 200
+        return response.read().decode()
 
 
 def _kill(pid):
@@ -173,6 +187,46 @@ def test_state_dir_and_port_overrides(monkeypatch, tmp_path):
     sandbox = cli_module.Sandbox.from_env()
     assert sandbox.pidfile == tmp_path / "aws.pid"
     assert sandbox.endpoint == "http://127.0.0.1:5999"
+
+
+def test_transit_gateway_routes_patch_applies_twice_harmlessly(monkeypatch):
+    """Applying the route patch again (another apply_patches(), a test fixture) changes nothing."""
+    from moto import mock_aws
+    from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
+    from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable
+
+    # Leave moto's classes as they were (monkeypatch deletes on undo what was not there).
+    for cls, name in (
+        (TransitGatewayRouteTableBackend, "create_transit_gateway_route"),
+        (TransitGatewayRouteTableBackend, "replace_transit_gateway_route"),
+        (TransitGatewayRouteTable, "replace_transit_gateway_route"),
+    ):
+        monkeypatch.setattr(cls, name, cls.__dict__.get(name), raising=False)
+    for name in list(os.environ):
+        if name.startswith("AWS_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+            monkeypatch.delenv(name)
+
+    server_module.transit_gateway_routes()
+    server_module.transit_gateway_routes()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        tgw = ec2.create_transit_gateway(Description="twice")["TransitGateway"]
+        table_id = tgw["Options"]["AssociationDefaultRouteTableId"]
+        vpc_id, subnet_id = _vpc_and_subnet(ec2, "10.84.0.0/16", "10.84.1.0/24")
+        attachment_id = ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=tgw["TransitGatewayId"], VpcId=vpc_id, SubnetIds=[subnet_id]
+        )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+        ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table_id,
+            DestinationCidrBlock="10.20.0.0/16",
+            TransitGatewayAttachmentId=attachment_id,
+        )
+        routes = ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=table_id, Filters=[{"Name": "type", "Values": ["static"]}]
+        )["Routes"]
+    assert [r["TransitGatewayAttachments"] for r in routes] == [
+        [{"ResourceId": vpc_id, "ResourceType": "vpc", "TransitGatewayAttachmentId": attachment_id}]
+    ]
 
 
 def test_render_text_of_an_empty_summary():
@@ -372,6 +426,81 @@ def test_transit_gateway_vpc_attachments(aws):
     # A deleted attachment is no duplicate: the VPC can be attached again.
     again = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw_id, VpcId=vpc_id, SubnetIds=[subnet_id])
     assert again["TransitGatewayVpcAttachment"]["State"] == "available"
+
+
+def test_transit_gateway_routes(aws):
+    ec2 = aws("ec2")
+    tgw = ec2.create_transit_gateway(Description="routes")["TransitGateway"]
+    tgw_id, table_id = tgw["TransitGatewayId"], tgw["Options"]["AssociationDefaultRouteTableId"]
+    attachments = {}
+    for octet in (85, 86):
+        vpc_id, subnet_id = _vpc_and_subnet(ec2, f"10.{octet}.0.0/16", f"10.{octet}.1.0/24")
+        attachments[vpc_id] = ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=tgw_id, VpcId=vpc_id, SubnetIds=[subnet_id]
+        )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    (first_vpc, first), (second_vpc, second) = attachments.items()
+    cidr = "10.20.0.0/16"
+
+    def targets(route):
+        return [
+            (a["TransitGatewayAttachmentId"], a["ResourceType"], a["ResourceId"])
+            for a in route["TransitGatewayAttachments"]
+        ]
+
+    def routes():
+        return ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=table_id, Filters=[{"Name": "route-search.exact-match", "Values": [cidr]}]
+        )["Routes"]
+
+    created = ec2.create_transit_gateway_route(
+        TransitGatewayRouteTableId=table_id, DestinationCidrBlock=cidr, TransitGatewayAttachmentId=first
+    )["Route"]
+    assert targets(created) == [(first, "vpc", first_vpc)]
+    assert [(r["Type"], r["State"], targets(r)) for r in routes()] == [
+        ("static", "active", [(first, "vpc", first_vpc)])
+    ]
+
+    replaced = ec2.replace_transit_gateway_route(
+        TransitGatewayRouteTableId=table_id, DestinationCidrBlock=cidr, TransitGatewayAttachmentId=second
+    )["Route"]
+    assert targets(replaced) == [(second, "vpc", second_vpc)]
+    assert [targets(r) for r in routes()] == [[(second, "vpc", second_vpc)]]
+
+    ec2.replace_transit_gateway_route(TransitGatewayRouteTableId=table_id, DestinationCidrBlock=cidr, Blackhole=True)
+    assert [(r["State"], r.get("TransitGatewayAttachments", [])) for r in routes()] == [("blackhole", [])]
+
+    with pytest.raises(ClientError, match="InvalidRoute.NotFound"):
+        ec2.replace_transit_gateway_route(
+            TransitGatewayRouteTableId=table_id, DestinationCidrBlock="10.21.0.0/16", TransitGatewayAttachmentId=first
+        )
+
+
+@pytest.mark.usefixtures("aws")
+def test_recording_goes_to_the_state_dir(running):
+    """moto's request recorder writes <state dir>/aws-recording.jsonl, not ./moto_recording in the checkout."""
+    recording = running.state_dir / "aws-recording.jsonl"
+    assert Path(f"/proc/{running.pid()}/cwd").resolve() == running.state_dir.resolve()
+    _moto_api(running, "recorder/reset-recording", method="POST")
+    _moto_api(running, "recorder/start-recording", method="POST")
+    try:
+        boto3.client("ec2", region_name="us-east-1").describe_vpcs(
+            Filters=[{"Name": "tag:Name", "Values": ["recorded-call"]}]
+        )
+    finally:
+        _moto_api(running, "recorder/stop-recording", method="POST")
+    downloaded = _moto_api(running, "recorder/download-recording")
+
+    entries = [json.loads(line) for line in downloaded.splitlines() if line.strip()]
+    assert len(entries) == 1, downloaded
+    body = entries[0]["body"]
+    if entries[0]["body_encoded"]:
+        body = base64.b64decode(body).decode()
+    params = parse_qs(body)
+    assert entries[0]["method"] == "POST"
+    assert params["Action"] == ["DescribeVpcs"]
+    assert "recorded-call" in body
+    assert recording.read_text() == downloaded
+    assert not (running.state_dir / "moto_recording").exists()
 
 
 def test_kms_key_deletion_by_arn(aws):

@@ -6,31 +6,33 @@
 
 """Unit tests for ec2_transit_gateway_route, run in-process against moto.
 
-moto 5.2.5 gaps worked around here (in the tests only, see the ``moto_route_fixes`` fixture):
+moto 5.2.5 gaps worked around here. The first two are fixed by the sandbox's moto patch
+``transit_gateway_routes`` (sandbox/moto_server.py), which the ``moto_route_fixes`` fixture
+applies in-process, so the tests and the sandbox server share one fix:
 
 * CreateTransitGatewayRoute stores the attachment as a dict instead of a list, so routes are
   always returned with an empty ``TransitGatewayAttachments`` list: the attachment a route
   points at can not be read back.
 * ReplaceTransitGatewayRoute is not implemented (``NotImplementedError``).
 * Propagated routes are never created (enabling propagation adds no route), so they are
-  injected into the moto backend directly.
+  injected into the moto backend directly (in the tests only).
 """
 
 import contextlib
+import importlib.machinery
+import importlib.util
 import io
 import json
 import os
+import sys
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.client import BaseClient
 from moto import mock_aws
-from moto.core.responses import ActionResult
-from moto.ec2.exceptions import InvalidRouteError
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
-from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable as RouteTableResponse
-from moto.utilities.utils import str2bool
 
 from ansible.module_utils.testing import patch_module_args
 
@@ -40,6 +42,8 @@ REGION = "us-east-1"
 PEER_REGION = "us-west-2"
 ACCOUNT_ID = "123456789012"  # moto's default account
 PEER_CIDR = "10.20.0.0/16"
+SANDBOX_SERVER = Path(__file__).resolve().parents[4] / "sandbox" / "moto_server.py"
+SANDBOX_SERVER_NAME = "sandbox_moto_server"
 MUTATING_PREFIXES = ("Create", "Delete", "Modify", "Replace", "Accept", "Reject", "Associate", "Disassociate", "Put")
 
 
@@ -57,58 +61,26 @@ def run_module(args, check_mode=False, diff=False):
     return exit_info.value.code, json.loads(stdout.getvalue())
 
 
-@pytest.fixture
-def moto_route_fixes(monkeypatch):
-    """Make moto's transit gateway routes behave like AWS where the module depends on it."""
-    original_create = TransitGatewayRouteTableBackend.create_transit_gateway_route
+def _sandbox_moto_server():
+    """sandbox/moto_server.py, loaded by path (under the name the sandbox tests use)."""
+    module = sys.modules.get(SANDBOX_SERVER_NAME)
+    if module is None:
+        loader = importlib.machinery.SourceFileLoader(SANDBOX_SERVER_NAME, str(SANDBOX_SERVER))
+        spec = importlib.util.spec_from_loader(SANDBOX_SERVER_NAME, loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[SANDBOX_SERVER_NAME] = module
+        loader.exec_module(module)
+    return module
 
-    def create_transit_gateway_route(
-        self,
-        transit_gateway_route_table_id,
-        destination_cidr_block,
-        transit_gateway_attachment_id=None,
-        blackhole=False,
-    ):
-        route = original_create(
-            self, transit_gateway_route_table_id, destination_cidr_block, transit_gateway_attachment_id, blackhole
-        )
-        # moto stores a single dict, AWS returns a list of attachments
-        attachment = route.pop("transitGatewayAttachments", None)
-        if attachment and not blackhole:
-            route["transitGatewayAttachments"] = [attachment]
-        return route
 
-    def replace_transit_gateway_route(
-        self,
-        transit_gateway_route_table_id,
-        destination_cidr_block,
-        transit_gateway_attachment_id=None,
-        blackhole=False,
-    ):
-        table = self.transit_gateways_route_tables[transit_gateway_route_table_id]
-        route = table.routes.get(destination_cidr_block)
-        if route is None or route.get("type") != "static":
-            raise InvalidRouteError(transit_gateway_route_table_id, destination_cidr_block)
-        return self.create_transit_gateway_route(
-            transit_gateway_route_table_id, destination_cidr_block, transit_gateway_attachment_id, blackhole
-        )
+@pytest.fixture(scope="session")
+def moto_route_fixes():
+    """Make moto's transit gateway routes behave like AWS, with the sandbox's patch.
 
-    def replace_transit_gateway_route_response(self):
-        route = self.ec2_backend.replace_transit_gateway_route(
-            transit_gateway_route_table_id=self._get_param("TransitGatewayRouteTableId"),
-            destination_cidr_block=self._get_param("DestinationCidrBlock"),
-            transit_gateway_attachment_id=self._get_param("TransitGatewayAttachmentId"),
-            blackhole=str2bool(self._get_param("Blackhole")),
-        )
-        return ActionResult({"route": route})
-
-    monkeypatch.setattr(TransitGatewayRouteTableBackend, "create_transit_gateway_route", create_transit_gateway_route)
-    monkeypatch.setattr(
-        TransitGatewayRouteTableBackend, "replace_transit_gateway_route", replace_transit_gateway_route, raising=False
-    )
-    monkeypatch.setattr(
-        RouteTableResponse, "replace_transit_gateway_route", replace_transit_gateway_route_response, raising=False
-    )
+    The patch replaces moto's methods outright, so applying it again (the sandbox tests, or
+    the server's apply_patches() in this process) is harmless.
+    """
+    _sandbox_moto_server().transit_gateway_routes()
 
 
 @pytest.fixture
