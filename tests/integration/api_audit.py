@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # Copyright: ecommerce platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run a playbook in check mode under moto's request recorder and fail on any mutating call.
+"""Run a playbook under moto's request recorder and audit the API calls it made.
 
-Check mode promises to change nothing. Comparing state before and after cannot see a
-create-then-delete, so this audits the API calls themselves: every request moto received
-during the run is classified by its action, and any action that is not a read fails the audit.
-Prints a JSON report: {"calls": N, "reads": {...}, "mutating": [...], "changed": N}.
+Two promises are checked this way, because comparing state before and after cannot see a
+create-then-delete:
+- check mode changes nothing: `--check` fails the audit on any call that is not a read;
+- bad input is refused before any API call: `--expect-failure REGEX` requires the playbook to
+  fail with a message matching REGEX and the emulator to have received no request at all.
+Prints a JSON report: {"calls": N, "reads": {...}, "mutating": [...], "changed": N, ...}.
 """
 import argparse
 import base64
@@ -54,16 +56,20 @@ def main():
     parser.add_argument("--inventory", required=True)
     parser.add_argument("--playbook", required=True)
     parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5150"))
+    parser.add_argument("--check", action="store_true", help="run in check mode; fail on any mutating call")
+    parser.add_argument("--extra-vars", action="append", default=[], help="passed to ansible-playbook -e (repeatable)")
     parser.add_argument("--expect-changed", type=int, default=None, help="fail unless the recap reports exactly this many changed tasks")
+    parser.add_argument("--expect-failure", metavar="REGEX", help="the run must fail with this message and make no API call")
     args = parser.parse_args()
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", args.inventory, args.playbook]
+    command += ["--check"] if args.check else []
+    for extra in args.extra_vars:
+        command += ["-e", extra]
 
     moto_api(args.endpoint, "reset-recording")
     moto_api(args.endpoint, "start-recording")
     try:
-        run = subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", args.inventory, args.playbook, "--check"],
-            capture_output=True, text=True, check=False,
-        )
+        run = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:
         moto_api(args.endpoint, "stop-recording")
     entries = [json.loads(line) for line in moto_api(args.endpoint, "download-recording", method="GET").splitlines() if line.strip()]
@@ -79,11 +85,20 @@ def main():
         "changed": changed,
         "playbook_rc": run.returncode,
     }
+    if args.expect_failure:
+        # Callbacks wrap long messages: match against the output with whitespace folded.
+        match = re.search(args.expect_failure, " ".join((run.stdout + run.stderr).split()))
+        report["failure_message"] = match.group(0) if match else None
+        print(json.dumps(report, sort_keys=True))
+        if run.returncode == 0 or not match or report["calls"]:
+            sys.stderr.write(run.stdout[-6000:] + run.stderr[-3000:])
+            return 1
+        return 0
     print(json.dumps(report, sort_keys=True))
     if run.returncode != 0:
         sys.stderr.write(run.stdout[-6000:] + run.stderr[-3000:])
         return 1
-    if report["mutating"] or not report["calls"]:
+    if not report["calls"] or (args.check and report["mutating"]):
         return 1
     if args.expect_changed is not None and changed != args.expect_changed:
         return 1
