@@ -107,7 +107,7 @@ def main():
         base = [r for r in rows if r["strategy"] == strategies[0]]
         for strategy in strategies[1:]:
             for ref, row in zip(base, [r for r in rows if r["strategy"] == strategy]):
-                print("{0} vs {1}, {2} region(s): converge {3:.2f}x faster, no-op re-run {4:.2f}x faster".format(
+                print("{0} vs {1}, {2} region(s): speed-up converge {3:.2f}x, no-op re-run {4:.2f}x (above 1 = faster)".format(
                     strategy, strategies[0], row["regions"], ref["converge_s"] / row["converge_s"], ref["noop_rerun_s"] / row["noop_rerun_s"]))
     if any(r["noop_changed"] for r in rows):
         print("WARNING: a no-op re-run reported changes: {0}".format([r for r in rows if r["noop_changed"]]))

@@ -53,7 +53,7 @@ def is_read(action):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--inventory", required=True)
+    parser.add_argument("--inventory", required=True, help="a static inventory: dynamic inventory plugins make API calls of their own")
     parser.add_argument("--playbook", required=True)
     parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5150"))
     parser.add_argument("--check", action="store_true", help="run in check mode; fail on any mutating call")
