@@ -436,6 +436,49 @@ def default_security_group_allows_itself() -> None:
 
 
 @_patch
+def describe_vpc_peering_connections_filters() -> None:
+    """DescribeVpcPeeringConnections: honour filters.
+
+    Real AWS: filters by ``status-code``, ``requester-vpc-info.vpc-id``,
+    ``accepter-vpc-info.vpc-id``, their ``cidr-block``/``owner-id``,
+    ``vpc-peering-connection-id`` and tags.  moto: ignores every filter and returns
+    every peering connection, deleted ones included.
+    Breaks: amazon.aws.ec2_vpc_peering_info with filters, so a role that removes "the
+    peerings its VPC requested" would delete other VPCs' peerings.  A filter this fix does
+    not implement is refused (InvalidFilter) rather than silently ignored.
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import InvalidFilter
+    from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
+
+    attributes = {
+        "status-code": lambda pcx: [pcx._status.code],
+        "vpc-peering-connection-id": lambda pcx: [pcx.id],
+        "requester-vpc-info.vpc-id": lambda pcx: [pcx.vpc.id],
+        "requester-vpc-info.cidr-block": lambda pcx: [pcx.vpc.cidr_block],
+        "requester-vpc-info.owner-id": lambda pcx: [pcx.vpc.owner_id],
+        "accepter-vpc-info.vpc-id": lambda pcx: [pcx.peer_vpc.id],
+        "accepter-vpc-info.cidr-block": lambda pcx: [pcx.peer_vpc.cidr_block],
+        "accepter-vpc-info.owner-id": lambda pcx: [pcx.peer_vpc.owner_id],
+    }
+    original = VPCPeeringConnections.describe_vpc_peering_connections
+
+    def describe_vpc_peering_connections(self: Any) -> Any:
+        filters = self._filters_from_querystring()
+        result = original(self)
+        connections = _tag_filtered(list(result.result["VpcPeeringConnections"]), filters)
+        for name, values in filters.items():
+            if name.startswith("tag"):
+                continue
+            if name not in attributes:
+                raise InvalidFilter(name)
+            connections = [pcx for pcx in connections if set(attributes[name](pcx)) & set(values)]
+        return ActionResult({"VpcPeeringConnections": connections})
+
+    VPCPeeringConnections.describe_vpc_peering_connections = describe_vpc_peering_connections
+
+
+@_patch
 def kms_key_state_calls_accept_key_arns() -> None:
     """KMS Enable/DisableKey, Schedule/CancelKeyDeletion: accept a key ARN.
 

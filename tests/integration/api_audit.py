@@ -58,6 +58,7 @@ def main():
     parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5150"))
     parser.add_argument("--check", action="store_true", help="run in check mode; fail on any mutating call")
     parser.add_argument("--extra-vars", action="append", default=[], help="passed to ansible-playbook -e (repeatable)")
+    parser.add_argument("--limit", help="passed to ansible-playbook --limit")
     parser.add_argument("--expect-changed", type=int, default=None, help="fail unless the recap reports exactly this many changed tasks")
     parser.add_argument("--expect-failure", metavar="REGEX", help="the run must fail with this message and make no API call")
     args = parser.parse_args()
@@ -65,6 +66,7 @@ def main():
     command += ["--check"] if args.check else []
     for extra in args.extra_vars:
         command += ["-e", extra]
+    command += ["--limit", args.limit] if args.limit else []
 
     moto_api(args.endpoint, "reset-recording")
     moto_api(args.endpoint, "start-recording")

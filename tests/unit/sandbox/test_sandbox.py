@@ -31,9 +31,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 SANDBOX_DIR = REPO_ROOT / "sandbox"
 CLI = SANDBOX_DIR / "sandbox"
 
-boto3 = pytest.importorskip("boto3")
-botocore_exceptions = pytest.importorskip("botocore.exceptions")
-ClientError = botocore_exceptions.ClientError
+import boto3  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 
 
 def _load(name, path):
@@ -473,6 +472,32 @@ def test_transit_gateway_routes(aws):
         ec2.replace_transit_gateway_route(
             TransitGatewayRouteTableId=table_id, DestinationCidrBlock="10.21.0.0/16", TransitGatewayAttachmentId=first
         )
+
+
+def test_vpc_peering_filters(aws):
+    east, west = aws("ec2"), aws("ec2", region="us-west-2")
+    requester = east.create_vpc(CidrBlock="10.81.0.0/16")["Vpc"]["VpcId"]
+    other = east.create_vpc(CidrBlock="10.82.0.0/16")["Vpc"]["VpcId"]
+    peer = west.create_vpc(CidrBlock="10.83.0.0/16")["Vpc"]["VpcId"]
+    mine = east.create_vpc_peering_connection(
+        VpcId=requester, PeerVpcId=peer, PeerRegion="us-west-2",
+        TagSpecifications=[{"ResourceType": "vpc-peering-connection", "Tags": [{"Key": "Name", "Value": "mine"}]}],
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    theirs = east.create_vpc_peering_connection(VpcId=other, PeerVpcId=peer, PeerRegion="us-west-2")["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    east.delete_vpc_peering_connection(VpcPeeringConnectionId=theirs)
+
+    def ids(*filters):
+        found = east.describe_vpc_peering_connections(Filters=[{"Name": n, "Values": v} for n, v in filters])
+        return {p["VpcPeeringConnectionId"] for p in found["VpcPeeringConnections"]}
+
+    assert ids(("requester-vpc-info.vpc-id", [requester])) == {mine}
+    assert ids(("accepter-vpc-info.vpc-id", [peer])) >= {mine, theirs}
+    assert theirs not in ids(("status-code", ["pending-acceptance", "active"]))
+    assert ids(("tag:Name", ["mine"])) == {mine}
+    with pytest.raises(ClientError, match="InvalidFilter"):
+        ids(("no-such-filter", ["x"]))
 
 
 @pytest.mark.usefixtures("aws")
