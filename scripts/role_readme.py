@@ -40,8 +40,9 @@ def render(role):
         lines += [intro, ""]
     for entry, spec in specs.items():
         lines += ["## Entry point `{0}`: {1}".format(entry, spec.get("short_description", "")), ""]
-        lines += [plain(paragraph) for paragraph in spec.get("description", [])]
-        lines += ["", "| Variable | Type | Default | Description |", "|---|---|---|---|"]
+        for paragraph in spec.get("description", []):
+            lines += [plain(paragraph), ""]
+        lines += ["| Variable | Type | Default | Description |", "|---|---|---|---|"]
         lines += list(option_rows(spec.get("options", {})))
         lines.append("")
     return "\n".join(lines)
