@@ -10,7 +10,7 @@ cd "$root"
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dest/"
 # The collections ours depends on must sit beside it: take the ones bundled with ansible.
 bundled="$("$root/.venv/bin/python" -c 'import ansible_collections; print(list(ansible_collections.__path__)[0])')"
-for namespace in amazon community; do
+for namespace in amazon community google; do
   ln -sfn "$bundled/$namespace" "$(dirname "$(dirname "$dest")")/$namespace"
 done
 cd "$dest"

@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from . import auth, builtin  # noqa: F401  (builtin registers the default handlers)
+from . import network_handlers  # noqa: F401  (registers the networking verbs)
 from .config import ApiConfig, load_config
 from .discovery import Api, load_api
 from .errors import ApiError

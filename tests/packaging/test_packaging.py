@@ -78,10 +78,15 @@ def test_every_dev_requirement_is_pinned_in_the_lock():
             assert name in locked, name
 
 
-def test_every_module_is_in_the_aws_action_group():
-    group = load("meta/runtime.yml")["action_groups"]["aws"]
-    modules = {p.stem for p in (ROOT / "plugins/modules").glob("*.py") if p.stem != "__init__"}
-    assert modules and modules <= {entry for entry in group if isinstance(entry, str)}
+@pytest.mark.parametrize("cloud, prefixes", [("aws", ("ec2_",)), ("gcp", ("gcp_",))])
+def test_every_module_is_in_its_clouds_action_group(cloud, prefixes):
+    group = load("meta/runtime.yml")["action_groups"][cloud]
+    modules = {p.stem for p in (ROOT / "plugins/modules").glob("*.py") if p.stem.startswith(prefixes)}
+    assert modules and modules == {entry for entry in group if isinstance(entry, str)}
+
+
+def test_every_module_belongs_to_a_cloud():
+    assert all(p.stem.startswith(("ec2_", "gcp_")) for p in (ROOT / "plugins/modules").glob("*.py"))
 
 
 @pytest.mark.parametrize("role", sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "meta/argument_specs.yml").exists()))

@@ -294,8 +294,8 @@ def test_compute_aggregated_list_and_filter(api):
 
 def test_compute_custom_verb_without_handler_is_501(api):
     ok(api("POST", f"{COMPUTE}/global/networks", {"name": "net-1"}))
-    error = error_of(api("POST", f"{COMPUTE}/global/networks/net-1/addPeering", {"name": "peer"}), 501, "UNIMPLEMENTED")
-    assert "compute.networks.addPeering" in error["message"]
+    error = error_of(api("POST", f"{COMPUTE}/global/networks/net-1/switchToCustomMode"), 501, "UNIMPLEMENTED")
+    assert "compute.networks.switchToCustomMode" in error["message"]
 
 
 def test_registered_handler_serves_a_custom_verb(app, api):
