@@ -64,14 +64,23 @@ def _parse_env(text):
 
 
 class Cli:
-    def __init__(self, state_dir, port):
+    def __init__(self, state_dir, port, gcp_port=None, gcp_proxy_port=None):
         self.state_dir = state_dir
         self.port = port
         self.endpoint = f"http://127.0.0.1:{port}"
+        # `start` also runs the GCP emulator and its proxy: on free ports too, never the defaults.
+        self.gcp_port = gcp_port or _free_port()
+        self.gcp_proxy_port = gcp_proxy_port or _free_port()
+        self.proxy_url = f"http://127.0.0.1:{self.gcp_proxy_port}"
 
     def env(self):
         env = dict(os.environ)
-        env.update(SANDBOX_STATE_DIR=str(self.state_dir), SANDBOX_AWS_PORT=str(self.port))
+        env.update(
+            SANDBOX_STATE_DIR=str(self.state_dir),
+            SANDBOX_AWS_PORT=str(self.port),
+            SANDBOX_GCP_PORT=str(self.gcp_port),
+            SANDBOX_GCP_PROXY_PORT=str(self.gcp_proxy_port),
+        )
         return env
 
     def __call__(self, *args, timeout=60):
@@ -102,6 +111,16 @@ def _moto_api(cli, path, method="GET"):
         return response.read().decode()
 
 
+def _gcp_pids(cli):
+    pids = []
+    for name in ("gcp.pid", "gcp-proxy.pid"):
+        try:
+            pids.append(int((cli.state_dir / name).read_text()))
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
 def _kill(pid):
     try:
         os.kill(pid, signal.SIGKILL)
@@ -114,13 +133,14 @@ def sandbox(tmp_path_factory):
     cli = Cli(tmp_path_factory.mktemp("sandbox-state"), _free_port())
     started = cli("start")
     assert started.returncode == 0, started.stdout + started.stderr
-    pid = cli.pid()
+    pids = [cli.pid(), *_gcp_pids(cli)]
     try:
         yield cli
     finally:
         cli("stop")
-        if pid is not None and Path(f"/proc/{pid}").exists():
-            _kill(pid)
+        for pid in pids:
+            if pid is not None and Path(f"/proc/{pid}").exists():
+                _kill(pid)
 
 
 @pytest.fixture()
@@ -139,7 +159,7 @@ def sandbox_env(sandbox):
     env = _parse_env(printed.stdout)
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
-            if name.startswith("AWS_"):
+            if name.startswith("AWS_") or name.startswith("GCP_"):
                 patch.delenv(name)
         for name, value in env.items():
             patch.setenv(name, value)
@@ -229,9 +249,10 @@ def test_transit_gateway_routes_patch_applies_twice_harmlessly(monkeypatch):
 
 
 def test_render_text_of_an_empty_summary():
-    text = cli_module.render_text({"aws": {"endpoint": "http://127.0.0.1:1", "regions": {}}, "gcp": {}})
+    gcp = {"emulated": True, "running": True, "endpoint": "http://127.0.0.1:2", "projects": {}}
+    text = cli_module.render_text({"aws": {"endpoint": "http://127.0.0.1:1", "regions": {}}, "gcp": gcp})
     assert "nothing in" in text
-    assert text.splitlines()[-1] == "GCP: not emulated yet"
+    assert text.splitlines()[-2:] == ["GCP (emulated at http://127.0.0.1:2)", "  nothing in any project"]
 
 
 # --- the emulator -----------------------------------------------------------------------
@@ -262,15 +283,17 @@ def test_env_prints_sandbox_and_outbound_guard(sandbox):
     assert env["AWS_ACCESS_KEY_ID"] == env["AWS_SECRET_ACCESS_KEY"] == "testing"
     assert env["AWS_DEFAULT_REGION"] == "us-east-1"
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        assert env[name] == "http://127.0.0.1:9"
+        assert env[name] == sandbox.proxy_url  # the GCP proxy: it refuses every non-googleapis host
     for name in ("NO_PROXY", "no_proxy"):
         assert env[name] == "127.0.0.1,localhost"
 
 
 def test_outbound_guard_fails_fast(sandbox):
-    """A call that misses the local endpoint hits the dead proxy, never a real cloud."""
+    """A call that misses the local endpoint is refused by the sandbox's proxy, never sent to a real cloud."""
     guard = _parse_env(sandbox("env").stdout)
-    assert guard["HTTPS_PROXY"] == "http://127.0.0.1:9"  # else the call below could leave the host
+    assert guard["HTTPS_PROXY"] == sandbox.proxy_url  # else the call below could leave the host
+    state = cli_module.Sandbox(sandbox.state_dir, sandbox.port, sandbox.gcp_port, sandbox.gcp_proxy_port)
+    assert cli_module.proxy_answering(state)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"), **guard}
     script = (
         "import boto3, botocore.exceptions, time\n"
@@ -286,7 +309,10 @@ def test_outbound_guard_fails_fast(sandbox):
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("PROXY-ERROR"), run.stdout + run.stderr
-    assert "127.0.0.1:9" in run.stdout
+    assert sandbox.proxy_url in run.stdout
+    # botocore hides the status; the proxy's log shows it refused the tunnel.
+    log = (sandbox.state_dir / "gcp-proxy.log").read_text()
+    assert "CONNECT ec2.us-east-1.amazonaws.com:443 403" in log
     assert time.monotonic() - start < 20
 
 
@@ -603,7 +629,7 @@ def test_summary_lists_what_exists(sandbox, aws):
     assert "/summary/flow  KMS encrypted: yes  retention: 14 days" in out
     assert "alias/summary-logs" in out
     assert "cloud-watch-logs:/summary/flow" in out
-    assert out.rstrip().splitlines()[-1] == "GCP: not emulated yet"
+    assert f"GCP (emulated at http://127.0.0.1:{sandbox.gcp_port})" in out
 
     as_json = sandbox("summary", "--json", "--regions", "eu-central-1")
     assert as_json.returncode == 0, as_json.stderr
@@ -619,7 +645,7 @@ def test_summary_lists_what_exists(sandbox, aws):
     assert region["log_groups"] == [{"name": "/summary/flow", "kms_encrypted": True, "retention_days": 14}]
     assert [k["state"] for k in region["kms_keys"]] == ["Enabled"]
     assert [f["status"] for f in region["flow_logs"]] == ["ACTIVE"]
-    assert data["gcp"]["emulated"] is False
+    assert data["gcp"]["emulated"] is True and data["gcp"]["running"] is True
 
 
 @pytest.mark.usefixtures("running")
