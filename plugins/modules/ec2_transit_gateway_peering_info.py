@@ -195,40 +195,20 @@ transit_gateway_peering_attachments:
 
 from typing import Any
 from typing import Dict
-from typing import List
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import ec2_resource_to_ansible
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import paginated_describer
 
-class TransitGatewayPeeringErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleEC2Error
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("InvalidTransitGatewayAttachmentID.NotFound")
-
-
-@TransitGatewayPeeringErrorHandler.list_error_handler("describe transit gateway peering attachments", [])
-@AWSRetry.jittered_backoff()
-def describe_peering_attachments(client, **params: Any) -> List[Dict[str, Any]]:
-    paginator = client.get_paginator("describe_transit_gateway_peering_attachments")
-    return paginator.paginate(**params).build_full_result()["TransitGatewayPeeringAttachments"]
-
-
-def attachment_to_ansible(attachment: Dict[str, Any]) -> Dict[str, Any]:
-    """Convert a boto3 peering attachment to snake_case with tags as a dictionary."""
-    result = camel_dict_to_snake_dict(normalize_boto3_result(attachment), ignore_list=["Tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(attachment.get("Tags") or [])
-    return result
+describe_peering_attachments = paginated_describer(
+    "describe_transit_gateway_peering_attachments",
+    "TransitGatewayPeeringAttachments",
+    "InvalidTransitGatewayAttachmentID.NotFound",
+    "describe transit gateway peering attachments",
+)
 
 
 def main() -> None:
@@ -257,7 +237,7 @@ def main() -> None:
 
     module.exit_json(
         changed=False,
-        transit_gateway_peering_attachments=[attachment_to_ansible(attachment) for attachment in attachments],
+        transit_gateway_peering_attachments=[ec2_resource_to_ansible(attachment) for attachment in attachments],
     )
 
 

@@ -188,40 +188,17 @@ flow_logs:
 
 from typing import Any
 from typing import Dict
-from typing import List
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import ec2_resource_to_ansible
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import paginated_describer
 
-class FlowLogErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleEC2Error
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("InvalidFlowLogId.NotFound")
-
-
-@FlowLogErrorHandler.list_error_handler("describe flow logs", [])
-@AWSRetry.jittered_backoff()
-def describe_flow_logs(client, **params: Any) -> List[Dict[str, Any]]:
-    paginator = client.get_paginator("describe_flow_logs")
-    return paginator.paginate(**params).build_full_result()["FlowLogs"]
-
-
-def flow_log_to_ansible(flow_log: Dict[str, Any]) -> Dict[str, Any]:
-    """Convert a boto3 flow log to snake_case with tags as a dictionary."""
-    result = camel_dict_to_snake_dict(normalize_boto3_result(flow_log), ignore_list=["Tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(flow_log.get("Tags") or [])
-    return result
+describe_flow_logs = paginated_describer(
+    "describe_flow_logs", "FlowLogs", "InvalidFlowLogId.NotFound", "describe flow logs"
+)
 
 
 def main() -> None:
@@ -249,7 +226,7 @@ def main() -> None:
     except AnsibleEC2Error as e:
         module.fail_json_aws_error(e)
 
-    module.exit_json(changed=False, flow_logs=[flow_log_to_ansible(flow_log) for flow_log in flow_logs])
+    module.exit_json(changed=False, flow_logs=[ec2_resource_to_ansible(flow_log) for flow_log in flow_logs])
 
 
 if __name__ == "__main__":

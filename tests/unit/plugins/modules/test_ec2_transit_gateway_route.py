@@ -18,47 +18,28 @@ applies in-process, so the tests and the sandbox server share one fix:
   injected into the moto backend directly (in the tests only).
 """
 
-import contextlib
+import functools
 import importlib.machinery
 import importlib.util
-import io
-import json
-import os
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.client import BaseClient
-from moto import mock_aws
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.ecommerce.multicloud.plugins.modules import ec2_transit_gateway_route
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules import aws_utils
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.aws_utils import ACCOUNT_ID
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.aws_utils import PEER_REGION
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.aws_utils import REGION
 
-REGION = "us-east-1"
-PEER_REGION = "us-west-2"
-ACCOUNT_ID = "123456789012"  # moto's default account
 PEER_CIDR = "10.20.0.0/16"
 SANDBOX_SERVER = Path(__file__).resolve().parents[4] / "sandbox" / "moto_server.py"
 SANDBOX_SERVER_NAME = "sandbox_moto_server"
-MUTATING_PREFIXES = ("Create", "Delete", "Modify", "Replace", "Accept", "Reject", "Associate", "Disassociate", "Put")
+MUTATING_PREFIXES = aws_utils.MUTATING_PREFIXES + ("Replace",)
 
-
-def run_module(args, check_mode=False, diff=False):
-    """Run the module's main() with args; return (exit code, parsed JSON result)."""
-    module_args = dict(args)
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    if diff:
-        module_args["_ansible_diff"] = True
-    stdout = io.StringIO()
-    with patch_module_args(module_args), contextlib.redirect_stdout(stdout):
-        with pytest.raises(SystemExit) as exit_info:
-            ec2_transit_gateway_route.main()
-    return exit_info.value.code, json.loads(stdout.getvalue())
+run_module = functools.partial(aws_utils.run_module, ec2_transit_gateway_route)
 
 
 def _sandbox_moto_server():
@@ -84,36 +65,9 @@ def moto_route_fixes():
 
 
 @pytest.fixture
-def aws(monkeypatch, tmp_path, moto_route_fixes):
-    """Fake credentials, no endpoint overrides or proxies, everything served by moto."""
-    for name in list(os.environ):
-        if name.startswith("AWS_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ANSIBLE_DEBUG_BOTOCORE_LOGS", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    with mock_aws():
-        yield {
-            REGION: boto3.client("ec2", region_name=REGION),
-            PEER_REGION: boto3.client("ec2", region_name=PEER_REGION),
-        }
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Record the name of every AWS API operation called."""
-    calls = []
-    original = BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        calls.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", spy)
-    return calls
+def aws(moto_route_fixes, aws):
+    """The shared moto EC2 clients, with moto's transit gateway routes fixed first."""
+    return aws
 
 
 @pytest.fixture
@@ -161,7 +115,7 @@ def static_routes(client, route_table_id):
 
 
 def mutating(calls):
-    return [c for c in calls if c.startswith(MUTATING_PREFIXES)]
+    return aws_utils.mutating(calls, MUTATING_PREFIXES)
 
 
 def inject_propagated_route(route_table_id, cidr, attachment_id):

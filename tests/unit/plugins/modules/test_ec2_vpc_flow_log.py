@@ -6,67 +6,25 @@
 
 """Unit tests for ec2_vpc_flow_log, run in-process against moto."""
 
-import contextlib
-import io
-import json
-import os
+import functools
 
 import boto3
 import pytest
-from botocore.client import BaseClient
-from moto import mock_aws
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ecommerce.multicloud.plugins.modules import ec2_vpc_flow_log
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules import aws_utils
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.aws_utils import REGION
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.aws_utils import mutating
 
-REGION = "us-east-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/vpc-flow-logs"
-MUTATING_PREFIXES = ("Create", "Delete", "Modify", "Accept", "Reject", "Associate", "Disassociate", "Put")
 
-
-def run_module(args, check_mode=False, diff=False):
-    """Run the module's main() with args; return (exit code, parsed JSON result)."""
-    module_args = dict(args)
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    if diff:
-        module_args["_ansible_diff"] = True
-    stdout = io.StringIO()
-    with patch_module_args(module_args), contextlib.redirect_stdout(stdout):
-        with pytest.raises(SystemExit) as exit_info:
-            ec2_vpc_flow_log.main()
-    return exit_info.value.code, json.loads(stdout.getvalue())
+run_module = functools.partial(aws_utils.run_module, ec2_vpc_flow_log)
 
 
 @pytest.fixture
-def aws(monkeypatch, tmp_path):
-    """Fake credentials, no endpoint overrides or proxies, everything served by moto."""
-    for name in list(os.environ):
-        if name.startswith("AWS_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ANSIBLE_DEBUG_BOTOCORE_LOGS", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    with mock_aws():
-        yield boto3.client("ec2", region_name=REGION)
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Record the name of every AWS API operation called."""
-    calls = []
-    original = BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        calls.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", spy)
-    return calls
+def aws(moto_env):
+    """The moto EC2 client of REGION."""
+    return boto3.client("ec2", region_name=REGION)
 
 
 @pytest.fixture
@@ -86,10 +44,6 @@ def base_args(vpc_id):
 
 def flow_logs(client, vpc_id):
     return client.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
-
-
-def mutating(calls):
-    return [c for c in calls if c.startswith(MUTATING_PREFIXES)]
 
 
 def test_create_idempotent_absent(aws, vpc_id, base_args):

@@ -6,65 +6,31 @@
 
 """Unit tests for ec2_vpc_flow_log_info, run in-process against moto."""
 
-import contextlib
-import io
-import json
-import os
+import functools
 
 import boto3
 import pytest
-from botocore.client import BaseClient
-from moto import mock_aws
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ecommerce.multicloud.plugins.modules import ec2_vpc_flow_log_info
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules import aws_utils
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.aws_utils import MUTATING_PREFIXES
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.aws_utils import REGION
 
-REGION = "us-east-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/vpc-flow-logs"
-MUTATING_PREFIXES = ("Create", "Delete", "Modify", "Accept", "Reject", "Associate", "Disassociate", "Put")
 
-
-def run_module(args, check_mode=False):
-    """Run the module's main() with args; return (exit code, parsed JSON result)."""
-    module_args = dict(args)
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    stdout = io.StringIO()
-    with patch_module_args(module_args), contextlib.redirect_stdout(stdout):
-        with pytest.raises(SystemExit) as exit_info:
-            ec2_vpc_flow_log_info.main()
-    return exit_info.value.code, json.loads(stdout.getvalue())
+run_module = functools.partial(aws_utils.run_module, ec2_vpc_flow_log_info)
 
 
 @pytest.fixture
-def aws(monkeypatch, tmp_path):
-    """Fake credentials, no endpoint overrides or proxies, everything served by moto."""
-    for name in list(os.environ):
-        if name.startswith("AWS_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ANSIBLE_DEBUG_BOTOCORE_LOGS", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    with mock_aws():
-        yield boto3.client("ec2", region_name=REGION)
+def aws(moto_env):
+    """The moto EC2 client of REGION."""
+    return boto3.client("ec2", region_name=REGION)
 
 
 @pytest.fixture
 def api_calls(monkeypatch):
     """Record (operation name, parameters) of every AWS API call."""
-    calls = []
-    original = BaseClient._make_api_call
-
-    def spy(self, operation_name, api_params):
-        calls.append((operation_name, api_params))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", spy)
-    return calls
+    return aws_utils.record_api_calls(monkeypatch, with_params=True)
 
 
 def create_flow_log(client, vpc_id, traffic_type, log_group_name, tags=None):
