@@ -14,13 +14,10 @@ for the module (as in test_sandbox.py) and stopped at the end. Every request goe
 emulator and refuses every other host.
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import re
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -30,79 +27,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sandbox_support import REPO_ROOT, VENV_BIN, kill as _kill
+from sandbox_support import Cli as _SandboxCli, parse_env as _parse_env
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SANDBOX_DIR = REPO_ROOT / "sandbox"
-CLI = SANDBOX_DIR / "sandbox"
-VENV_BIN = Path(sys.executable).parent
 PROJECT = "ecommerce-sandbox-host"
 COMPUTE = f"/compute/v1/projects/{PROJECT}"
 LINK_ROOT = "https://www.googleapis.com/compute/v1/projects/" + PROJECT
 
 
-def _load(name, path):
-    loader = importlib.machinery.SourceFileLoader(name, str(path))
-    spec = importlib.util.spec_from_loader(name, loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
-
-
-cli_module = _load("sandbox_cli_gcp", CLI)
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _parse_env(text):
-    env = {}
-    for line in text.splitlines():
-        if line.startswith("export "):
-            name, _, value = line[len("export ") :].partition("=")
-            env[name] = value
-    return env
-
-
-class Cli:
-    def __init__(self, state_dir):
-        self.state_dir = state_dir
-        self.port, self.gcp_port, self.gcp_proxy_port = _free_port(), _free_port(), _free_port()
-        self.gcp_endpoint = f"http://127.0.0.1:{self.gcp_port}"
-        self.proxy_url = f"http://127.0.0.1:{self.gcp_proxy_port}"
-
-    def env(self):
-        env = dict(os.environ)
-        env.update(
-            SANDBOX_STATE_DIR=str(self.state_dir),
-            SANDBOX_AWS_PORT=str(self.port),
-            SANDBOX_GCP_PORT=str(self.gcp_port),
-            SANDBOX_GCP_PROXY_PORT=str(self.gcp_proxy_port),
-        )
-        return env
-
-    def __call__(self, *args, timeout=60):
-        return subprocess.run(
-            [sys.executable, str(CLI), *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def pid(self, name):
-        try:
-            return int((self.state_dir / f"{name}.pid").read_text())
-        except (OSError, ValueError):
-            return None
-
-    def pids(self):
-        return {name: self.pid(name) for name in ("aws", "gcp", "gcp-proxy")}
-
+class Cli(_SandboxCli):
     def sandbox_env(self):
         """A minimal process environment: PATH, HOME and what `sandbox env` prints, nothing of the caller's."""
         printed = self("env")
@@ -124,13 +57,6 @@ def _alive(pid):
     except OSError:
         return False
     return bool(cmdline) and "zombie" not in status
-
-
-def _kill(pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="module")

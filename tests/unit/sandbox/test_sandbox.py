@@ -12,12 +12,8 @@ The sandbox code is loaded by path: no conftest is needed.
 """
 
 import base64
-import importlib.machinery
-import importlib.util
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,79 +21,21 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
+from sandbox_support import (
+    REPO_ROOT,
+    SANDBOX_DIR,
+    Cli,
+    cli_module,
+    free_port as _free_port,
+    kill as _kill,
+    load as _load,
+)
+from sandbox_support import parse_env as _parse_env
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SANDBOX_DIR = REPO_ROOT / "sandbox"
-CLI = SANDBOX_DIR / "sandbox"
-
-import boto3  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-
-
-def _load(name, path):
-    loader = importlib.machinery.SourceFileLoader(name, str(path))
-    spec = importlib.util.spec_from_loader(name, loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while it executes
-    loader.exec_module(module)
-    return module
-
-
-cli_module = _load("sandbox_cli", CLI)
 server_module = _load("sandbox_moto_server", SANDBOX_DIR / "moto_server.py")
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _parse_env(text):
-    env = {}
-    for line in text.splitlines():
-        if line.startswith("export "):
-            name, _, value = line[len("export ") :].partition("=")
-            env[name] = value
-    return env
-
-
-class Cli:
-    def __init__(self, state_dir, port, gcp_port=None, gcp_proxy_port=None):
-        self.state_dir = state_dir
-        self.port = port
-        self.endpoint = f"http://127.0.0.1:{port}"
-        # `start` also runs the GCP emulator and its proxy: on free ports too, never the defaults.
-        self.gcp_port = gcp_port or _free_port()
-        self.gcp_proxy_port = gcp_proxy_port or _free_port()
-        self.proxy_url = f"http://127.0.0.1:{self.gcp_proxy_port}"
-
-    def env(self):
-        env = dict(os.environ)
-        env.update(
-            SANDBOX_STATE_DIR=str(self.state_dir),
-            SANDBOX_AWS_PORT=str(self.port),
-            SANDBOX_GCP_PORT=str(self.gcp_port),
-            SANDBOX_GCP_PROXY_PORT=str(self.gcp_proxy_port),
-        )
-        return env
-
-    def __call__(self, *args, timeout=60):
-        return subprocess.run(
-            [sys.executable, str(CLI), *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def pid(self):
-        try:
-            return int((self.state_dir / "aws.pid").read_text())
-        except (OSError, ValueError):
-            return None
 
 
 def _moto_api(cli, path, method="GET"):
@@ -111,29 +49,12 @@ def _moto_api(cli, path, method="GET"):
         return response.read().decode()
 
 
-def _gcp_pids(cli):
-    pids = []
-    for name in ("gcp.pid", "gcp-proxy.pid"):
-        try:
-            pids.append(int((cli.state_dir / name).read_text()))
-        except (OSError, ValueError):
-            pass
-    return pids
-
-
-def _kill(pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     cli = Cli(tmp_path_factory.mktemp("sandbox-state"), _free_port())
     started = cli("start")
     assert started.returncode == 0, started.stdout + started.stderr
-    pids = [cli.pid(), *_gcp_pids(cli)]
+    pids = list(cli.pids().values())
     try:
         yield cli
     finally:
@@ -506,12 +427,14 @@ def test_vpc_peering_filters(aws):
     other = east.create_vpc(CidrBlock="10.82.0.0/16")["Vpc"]["VpcId"]
     peer = west.create_vpc(CidrBlock="10.83.0.0/16")["Vpc"]["VpcId"]
     mine = east.create_vpc_peering_connection(
-        VpcId=requester, PeerVpcId=peer, PeerRegion="us-west-2",
+        VpcId=requester,
+        PeerVpcId=peer,
+        PeerRegion="us-west-2",
         TagSpecifications=[{"ResourceType": "vpc-peering-connection", "Tags": [{"Key": "Name", "Value": "mine"}]}],
     )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
-    theirs = east.create_vpc_peering_connection(VpcId=other, PeerVpcId=peer, PeerRegion="us-west-2")["VpcPeeringConnection"][
-        "VpcPeeringConnectionId"
-    ]
+    theirs = east.create_vpc_peering_connection(VpcId=other, PeerVpcId=peer, PeerRegion="us-west-2")[
+        "VpcPeeringConnection"
+    ]["VpcPeeringConnectionId"]
     east.delete_vpc_peering_connection(VpcPeeringConnectionId=theirs)
 
     def ids(*filters):

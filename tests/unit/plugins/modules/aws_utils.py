@@ -9,33 +9,16 @@
 The fixtures built on them (``moto_env``, ``aws``, ``api_calls``) are in conftest.py next to this file.
 """
 
-import contextlib
-import io
-import json
-
-import pytest
 from botocore.client import BaseClient
 
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules.module_runner import (
+    run_module,
+)  # noqa: F401 (re-exported)
 
 REGION = "us-east-1"
 PEER_REGION = "us-west-2"
 ACCOUNT_ID = "123456789012"  # moto's default account
 MUTATING_PREFIXES = ("Create", "Delete", "Modify", "Accept", "Reject", "Associate", "Disassociate", "Put")
-
-
-def run_module(module, args, check_mode=False, diff=False):
-    """Run module.main() with args; return (exit code, parsed JSON result)."""
-    module_args = dict(args)
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    if diff:
-        module_args["_ansible_diff"] = True
-    stdout = io.StringIO()
-    with patch_module_args(module_args), contextlib.redirect_stdout(stdout):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    return exit_info.value.code, json.loads(stdout.getvalue())
 
 
 def record_api_calls(monkeypatch, with_params=False):

@@ -12,9 +12,6 @@ https:// that forwards to the emulator over plain HTTP, keeping the original Hos
 the sandbox's HTTPS proxy does).  Authentication is auth_kind=accesstoken with a dummy token.
 """
 
-import contextlib
-import io
-import json
 import os
 import sys
 import threading
@@ -23,8 +20,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-
-from ansible.module_utils.testing import patch_module_args
 
 REPO_ROOT = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -35,6 +30,7 @@ if REPO_ROOT not in sys.path:
 from sandbox.gcp import create_app, create_server  # noqa: E402
 from sandbox.gcp.network_handlers import project_number  # noqa: E402
 
+from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules import module_runner  # noqa: E402
 from ansible_collections.ecommerce.multicloud.plugins.modules import (  # noqa: E402
     gcp_compute_network_peering,
     gcp_compute_router_nat,
@@ -121,16 +117,7 @@ def ok(result):
 
 
 def run_module(module, args, check_mode=False, diff=False):
-    module_args = dict(AUTH, **args)
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    if diff:
-        module_args["_ansible_diff"] = True
-    stdout = io.StringIO()
-    with patch_module_args(module_args), contextlib.redirect_stdout(stdout):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    return exit_info.value.code, json.loads(stdout.getvalue())
+    return module_runner.run_module(module, dict(AUTH, **args), check_mode=check_mode, diff=diff)
 
 
 def succeed(module, args, **kwargs):
