@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-apt_packages=(python3 python3-venv python3-pip git ca-certificates)
+apt_packages=(python3 python3-venv python3-pip git ca-certificates podman runc debootstrap slirp4netns uidmap packer)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
