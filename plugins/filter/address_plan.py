@@ -359,6 +359,17 @@ def _check_onprem(onprem, report):
             _check_onprem_site(index, site, seen_sites, report)
 
 
+def _check_gcp_private_service_access(value, report):
+    """The range reserved for Google-managed services (Cloud SQL) over private service access: optional,
+    RFC 1918, at least a /24 (Cloud SQL's minimum), and like every range it must not overlap another."""
+    if value is None:
+        return
+    path = "gcp_private_service_access"
+    network = _add_top_level_range(path, value, report)
+    if network is not None and network.prefixlen > 24:
+        report.add(f"{path} {network} is smaller than a /24, the smallest range private service access allows")
+
+
 # ---------------------------------------------------------------------------
 # Public filter
 # ---------------------------------------------------------------------------
@@ -376,6 +387,7 @@ def address_plan_errors(address_plan):
     report = _PlanReport()
     _check_aws(address_plan.get("aws"), report)
     _check_gcp(address_plan.get("gcp"), report)
+    _check_gcp_private_service_access(address_plan.get("gcp_private_service_access"), report)
     _check_onprem(address_plan.get("onprem"), report)
     report.errors.extend(_overlap_errors(report.ranges))
     report.errors.extend(_duplicate_asn_errors(report.asns))

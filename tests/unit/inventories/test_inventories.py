@@ -38,6 +38,24 @@ def test_control_plane_hosts_are_the_model_regions(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_gcp_control_plane_hosts_are_the_model_regions(env):
+    hosts = load(ROOT / "inventories" / env / "hosts.yml")["all"]["children"]["gcp_regions"]["hosts"]
+    assert sorted(h["gcp_region"] for h in hosts.values()) == sorted(platform(env)["regions"]["gcp"])
+    assert all(name == "gcp_" + h["gcp_region"].replace("-", "_") for name, h in hosts.items())
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_gcp_compute_inventory_covers_the_model_projects_regions_and_environment(env):
+    config = load(ROOT / "inventories" / env / "gcp_compute.yml")
+    model = platform(env)
+    assert config["plugin"] == "google.cloud.gcp_compute"
+    assert config["projects"] == [model["network"]["gcp"]["host_project"]] + model["network"]["gcp"]["service_projects"]
+    assert sorted({zone.rsplit("-", 1)[0] for zone in config["zones"]}) == sorted(model["regions"]["gcp"])
+    assert config["filters"] == ["labels.env = " + env]
+    assert config["keyed_groups"] == load(ROOT / "inventories/sandbox/gcp_compute.yml")["keyed_groups"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_aws_ec2_inventory_covers_the_model_regions_and_environment(env):
     config = load(ROOT / "inventories" / env / "aws_ec2.yml")
     assert config["plugin"] == "amazon.aws.aws_ec2"

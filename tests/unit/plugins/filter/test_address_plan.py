@@ -135,6 +135,12 @@ def test_gcp_subnet_without_secondary_ranges_is_valid():
     assert errors_after(lambda plan: plan["gcp"]["us-east4"]["subnets"][0].pop("secondary_ranges")) == []
 
 
+def test_private_service_access_range_is_valid():
+    plan = good_plan()
+    plan["gcp_private_service_access"] = "10.30.0.0/16"
+    assert address_plan_errors(plan) == []
+
+
 def test_filter_module_exposes_filter():
     assert address_plan.FilterModule().filters() == {"address_plan_errors": address_plan_errors}
 
@@ -403,6 +409,24 @@ BAD_PLANS = [
         _delete(("gcp",)),
         ["gcp is missing"],
         id="missing-gcp-section",
+    ),
+    pytest.param(
+        _set(("gcp_private_service_access",), "8.8.0.0/16"),
+        ["gcp_private_service_access 8.8.0.0/16 is not inside RFC 1918 private space (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"],
+        id="psa-range-public",
+    ),
+    pytest.param(
+        _set(("gcp_private_service_access",), "10.30.0.0/26"),
+        ["gcp_private_service_access 10.30.0.0/26 is smaller than a /24, the smallest range private service access allows"],
+        id="psa-range-too-small",
+    ),
+    pytest.param(
+        _set(("gcp_private_service_access",), "10.20.0.0/16"),
+        [
+            "gcp.us-central1.subnets[app].cidr 10.20.0.0/20 overlaps gcp_private_service_access 10.20.0.0/16",
+            "gcp.us-east4.subnets[app].cidr 10.20.16.0/20 overlaps gcp_private_service_access 10.20.0.0/16",
+        ],
+        id="psa-range-overlaps-subnets",
     ),
     pytest.param(
         _set(("onprem",), {"dc1": {}}),

@@ -32,9 +32,11 @@ from sandbox.gcp.network_handlers import project_number  # noqa: E402
 
 from ansible_collections.ecommerce.multicloud.tests.unit.plugins.modules import module_runner  # noqa: E402
 from ansible_collections.ecommerce.multicloud.plugins.modules import (  # noqa: E402
+    gcp_compute_labels,
     gcp_compute_network_peering,
     gcp_compute_router_nat,
     gcp_compute_shared_vpc,
+    gcp_compute_subnetwork_log_config,
     gcp_service_networking_connection,
 )
 
@@ -550,4 +552,121 @@ def test_service_networking_connection_argument_errors(calls, args, message):
         del params["project"]
     result = fail(gcp_service_networking_connection, params)
     assert message in result["msg"]
+    assert calls == []
+
+
+# -- gcp_compute_subnetwork_log_config ---------------------------------------------------------------
+FLOW_LOGS = {"project": "p1", "region": "us-central1", "name": "app", "flow_sampling": 0.5}
+
+
+def subnetwork():
+    return ok(api("GET", f"{COMPUTE}/p1/regions/us-central1/subnetworks/app"))
+
+
+def test_subnetwork_log_config_lifecycle(calls):
+    make_router()
+    fingerprint = subnetwork()["fingerprint"]
+
+    calls.clear()
+    result = succeed(gcp_compute_subnetwork_log_config, FLOW_LOGS, check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["diff"]["before"] == {"logConfig": {"enable": False}}
+    assert result["diff"]["after"]["logConfig"]["aggregationInterval"] == "INTERVAL_5_SEC"
+    assert mutating(calls) == []
+    assert "logConfig" not in subnetwork()
+
+    result = succeed(gcp_compute_subnetwork_log_config, FLOW_LOGS)
+    assert result["changed"] is True
+    read_back = subnetwork()
+    assert read_back["logConfig"] == {
+        "enable": True,
+        "aggregationInterval": "INTERVAL_5_SEC",
+        "flowSampling": 0.5,
+        "metadata": "INCLUDE_ALL_METADATA",
+    }
+    assert read_back["fingerprint"] != fingerprint
+    assert read_back["ipCidrRange"] == "10.0.0.0/20"  # the rest of the subnetwork is untouched
+
+    calls.clear()
+    assert succeed(gcp_compute_subnetwork_log_config, FLOW_LOGS)["changed"] is False
+    assert mutating(calls) == []
+
+    custom = dict(FLOW_LOGS, metadata="CUSTOM_METADATA", metadata_fields=["src_vpc", "dest_vpc"], flow_sampling=1.0)
+    assert succeed(gcp_compute_subnetwork_log_config, custom)["changed"] is True
+    assert subnetwork()["logConfig"]["metadataFields"] == ["dest_vpc", "src_vpc"]
+    assert succeed(gcp_compute_subnetwork_log_config, dict(custom, metadata_fields=["dest_vpc", "src_vpc"]))["changed"] is False
+
+    off = dict(FLOW_LOGS, enable=False)
+    assert succeed(gcp_compute_subnetwork_log_config, off)["changed"] is True
+    assert subnetwork()["logConfig"]["enable"] is False  # patch merges: the other settings may stay
+    assert succeed(gcp_compute_subnetwork_log_config, off)["changed"] is False
+
+
+def test_subnetwork_log_config_missing_subnetwork(calls):
+    assert "not found" in fail(gcp_compute_subnetwork_log_config, FLOW_LOGS)["msg"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"flow_sampling": 1.5}, "flow_sampling"),
+        ({"metadata": "CUSTOM_METADATA"}, "metadata_fields"),
+        ({"metadata_fields": ["src_vpc"]}, "metadata_fields"),
+        ({"aggregation_interval": "INTERVAL_2_SEC"}, "aggregation_interval"),
+    ],
+)
+def test_subnetwork_log_config_argument_errors(calls, args, message):
+    assert message in fail(gcp_compute_subnetwork_log_config, dict(FLOW_LOGS, **args))["msg"]
+    assert calls == []
+
+
+# -- gcp_compute_labels ------------------------------------------------------------------------------
+LABELS = {"project": "p1", "resource_type": "global_address", "name": "psa", "labels": {"env": "sandbox", "cost-center": "cc-4200"}}
+
+
+def global_address():
+    return ok(api("GET", f"{COMPUTE}/p1/global/addresses/psa"))
+
+
+def test_labels_lifecycle(calls):
+    ok(api("POST", f"{COMPUTE}/p1/global/addresses", {"name": "psa", "labels": {"team": "net"}}))
+    calls.clear()
+    result = succeed(gcp_compute_labels, LABELS, check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["diff"] == {"before": {"labels": {"team": "net"}}, "after": {"labels": LABELS["labels"]}}
+    assert mutating(calls) == [] and global_address()["labels"] == {"team": "net"}
+
+    assert succeed(gcp_compute_labels, LABELS)["changed"] is True
+    assert global_address()["labels"] == LABELS["labels"]
+    calls.clear()
+    assert succeed(gcp_compute_labels, LABELS)["changed"] is False
+    assert mutating(calls) == []
+
+    keep = dict(LABELS, labels={"tier": "data"}, purge_labels=False)
+    assert succeed(gcp_compute_labels, keep)["changed"] is True
+    assert global_address()["labels"] == dict(LABELS["labels"], tier="data")
+
+
+def test_labels_regional_address(calls):
+    ok(api("POST", f"{COMPUTE}/p1/regions/us-east4/addresses", {"name": "nat-ip"}))
+    args = dict(LABELS, resource_type="address", name="nat-ip", region="us-east4")
+    assert succeed(gcp_compute_labels, args)["changed"] is True
+    assert ok(api("GET", f"{COMPUTE}/p1/regions/us-east4/addresses/nat-ip"))["labels"] == LABELS["labels"]
+
+
+def test_labels_missing_resource(calls):
+    assert "not found" in fail(gcp_compute_labels, LABELS)["msg"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"labels": {"Env": "sandbox"}}, "'Env'"),
+        ({"labels": {"env": "Sandbox"}}, "'Sandbox'"),
+        ({"resource_type": "address"}, "region is required"),
+        ({"region": "us-east4"}, "region is not allowed"),
+    ],
+)
+def test_labels_argument_errors(calls, args, message):
+    assert message in fail(gcp_compute_labels, dict(LABELS, **args))["msg"]
     assert calls == []
