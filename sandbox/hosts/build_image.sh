@@ -74,6 +74,8 @@ WantedBy=ssh.service
 EOF
     chroot . systemctl enable ssh-hostkeys.service >/dev/null 2>&1
     rm -rf var/cache/apt/archives/*.deb var/lib/apt/lists/* var/log/*.log tmp/*
+    # No package lists in the image: dated at the epoch so that apt cache_valid_time always refreshes them.
+    touch -d @0 var/lib/apt/lists
   ' sh "$rootfs" "$mirror" "$security_mirror"
 
   "${sudo_cmd[@]}" tar --numeric-owner --xattrs -C "$rootfs" -cf "$tarball.tmp" .
