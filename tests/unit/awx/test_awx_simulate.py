@@ -191,7 +191,10 @@ def test_the_real_sandbox_workflow_loads_and_schedules_like_awx():
     result, nodes, calls = simulate(data, environment=platform["environment"])
     assert result["status"] == "successful"
     assert {(c[0], c[1], c[2]) for c in calls} == {("network_aws", "aws_regions", "playbooks/network.yml"),
-                                                   ("network_gcp", "gcp_regions", "playbooks/network.yml")}
+                                                   ("network_gcp", "gcp_regions", "playbooks/network.yml"),
+                                                   ("monitoring", None, "playbooks/monitoring.yml")}
+    # A layer without clouds is one node for the whole inventory, after every branch of the layers it follows.
+    assert [c[0] for c in calls][-1] == "monitoring"
 
 
 def test_the_cli_refuses_an_unknown_node_before_running_anything(capsys):
