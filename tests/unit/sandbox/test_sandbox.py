@@ -176,6 +176,21 @@ def test_render_text_of_an_empty_summary():
     assert text.splitlines()[-2:] == ["GCP (emulated at http://127.0.0.1:2)", "  nothing in any project"]
 
 
+def test_render_hosts_text_shows_each_host_and_prometheus_target_health():
+    row = {"name": "h1", "container": "running", "address": "10.88.0.4", "instance": "i-1", "region": "us-east-1",
+           "tags": {"env": "sandbox", "role": "prometheus"}}
+    targets = [{"job": "node", "instance": "10.88.0.4:9100", "health": "up"},
+               {"job": "node", "instance": "10.88.0.5:9100", "health": "down"}]
+    lines = cli_module.render_hosts_text({"available": True, "hosts": [{**row, "prometheus_targets": targets}]})
+    assert lines[0].endswith("1 running")
+    assert lines[1].split() == ["h1", "running", "10.88.0.4", "i-1", "in", "us-east-1", "env=sandbox,", "role=prometheus"]
+    assert "Prometheus targets: 1 of 2 up" in lines[2]
+    assert lines[4].split() == ["node", "10.88.0.5:9100", "down"]
+    silent = cli_module.render_hosts_text({"available": True, "hosts": [{**row, "prometheus_targets": None}]})
+    assert "not answering" in silent[-1]
+    assert cli_module.render_hosts_text({"available": False, "hosts": []}) == ["Hosts: podman is not installed"]
+
+
 # --- the emulator -----------------------------------------------------------------------
 
 
