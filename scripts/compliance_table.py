@@ -47,7 +47,7 @@ def main() -> int:
     hardened = scans["hardened"]
     print(
         f"Lynis {hardened['lynis']['version']}, OpenSCAP profile `{hardened['openscap']['profile'].rsplit('_profile_', 1)[-1]}` "
-        f"of {hardened['openscap']['content']} (scap-security-guide {hardened['openscap']['content_version']}); "
+        f"of {hardened['openscap']['content']}; "
         f"hosts are podman containers (controls that need a kernel are not applicable there).\n"
     )
     print("| host | Lynis hardening index | Lynis tests | Lynis warnings | OpenSCAP pass | OpenSCAP fail "
