@@ -14,14 +14,6 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def ee_context(tmp_path_factory):
-    context = tmp_path_factory.mktemp("ee-awx") / "context"
-    subprocess.run([str(pathlib.Path(sys.executable).parent / "ansible-builder"), "create", "--file", str(ROOT / "execution-environment.yml"),
-                    "--context", str(context), "--output-filename", "Containerfile"], cwd=ROOT, check=True, capture_output=True, text=True)
-    return context
-
-
 def test_the_ee_installs_awx_awx_and_ansible_runner(ee_context):
     collections = yaml.safe_load((ee_context / "_build/requirements.yml").read_text())["collections"]
     assert {"name": "awx.awx", "version": "24.6.1"} in collections

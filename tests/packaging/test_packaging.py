@@ -30,17 +30,6 @@ def pins(path):
     return result
 
 
-@pytest.fixture(scope="module")
-def ee_context(tmp_path_factory):
-    context = tmp_path_factory.mktemp("ee") / "context"
-    subprocess.run(
-        [str(VENV_BIN / "ansible-builder"), "create", "--file", str(ROOT / "execution-environment.yml"), "--context", str(context),
-         "--output-filename", "Containerfile"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    )
-    return context
-
-
 def test_ee_build_context_is_rendered_offline(ee_context):
     containerfile = (ee_context / "Containerfile").read_text()
     assert "quay.io/centos/centos:stream9" in containerfile
@@ -52,6 +41,17 @@ def test_ee_carries_the_collections_own_dependency_files(ee_context):
     assert yaml.safe_load((build / "requirements.yml").read_text()) == load("requirements.yml")
     assert (build / "requirements.txt").read_text() == (ROOT / "requirements.txt").read_text()
     assert (build / "bindep.txt").read_text() == (ROOT / "bindep.txt").read_text()
+
+
+def test_ee_carries_this_collection_from_its_artifact(ee_context):
+    artifact = sorted((ROOT / ".cache/build").glob("ecommerce-multicloud-*.tar.gz"))[-1]
+    copied = ee_context / "_build" / "collection" / artifact.name
+    assert copied.read_bytes() == artifact.read_bytes()
+    install = [line for line in (ee_context / "Containerfile").read_text().splitlines() if "/tmp/ecommerce-multicloud/" in line and "collection install" in line]
+    assert len(install) == 1 and "--offline" in install[0] and "/tmp/ecommerce-multicloud/ecommerce-multicloud-*.tar.gz" in install[0], install
+    # The install step comes after ansible-core is in the image (the final stage), not in the builder stage only.
+    final_stage = (ee_context / "Containerfile").read_text().rsplit("FROM ", 1)[1]
+    assert "COPY _build/collection/ /tmp/ecommerce-multicloud/" in final_stage and install[0] in final_stage
 
 
 def test_requirements_yml_pins_the_bundled_collections_the_tests_run_with():
