@@ -23,6 +23,8 @@ from ansible_collections.google.cloud.plugins.module_utils.gcp_utils import navi
 
 COMPUTE_URL = "https://compute.googleapis.com/compute/v1/"
 SELF_LINK_ROOT = "https://www.googleapis.com/compute/v1/"
+COMPUTE_SCOPE = "https://www.googleapis.com/auth/compute"
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _RELATIVE_RE = re.compile(r"(?:^|/)(projects/[^/]+/(?:global|regions/[^/]+|zones/[^/]+)/[^/]+/[^/?#]+)$")
 
 
@@ -72,6 +74,24 @@ def raise_if_errors(module, response, err_path):
     errors = navigate_hash(response, err_path)
     if errors is not None:
         module.fail_json(msg=errors)
+
+
+def prepare_params(module, scope=COMPUTE_SCOPE, project_required=True):
+    """Default ``scopes`` as google.cloud's modules do, and insist on a project where one is needed."""
+    if not module.params["scopes"]:
+        module.params["scopes"] = [scope]
+    if project_required and not module.params["project"]:
+        module.fail_json(msg="project is required (or the GCP_PROJECT environment variable)")
+
+
+def network_path(module, value):
+    """``projects/<p>/global/networks/<n>`` of a network given as URL, relative path or name (then ``project``)."""
+    path = relative_path(value)
+    if path is None:
+        if not module.params["project"]:
+            module.fail_json(msg="project is required when network is given as a name")
+        path = "projects/%s/global/networks/%s" % (module.params["project"], value)
+    return path
 
 
 def relative_path(value):

@@ -128,6 +128,8 @@ exchangeSubnetRoutes:
 from ansible_collections.google.cloud.plugins.module_utils.gcp_utils import GcpModule, GcpSession
 from ansible_collections.ecommerce.multicloud.plugins.module_utils.gcp_network import (
     COMPUTE_URL,
+    network_path,
+    prepare_params,
     relative_path,
     resource_link,
     return_if_object,
@@ -151,13 +153,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not params["scopes"]:
-        params["scopes"] = ["https://www.googleapis.com/auth/compute"]
-    network_path = relative_path(params["network"])
-    if network_path is None:
-        if not params["project"]:
-            module.fail_json(msg="project is required when network is given as a name")
-        network_path = "projects/%s/global/networks/%s" % (params["project"], params["network"])
+    prepare_params(module, project_required=False)
+    own_network = network_path(module, params["network"])
     peer_link = None
     if params["state"] == "present":
         peer_project = params["peer_project"] or params["project"]
@@ -166,10 +163,10 @@ def main():
         peer_link = resource_link(params["peer_network"], peer_project, "global", "networks")
 
     session = GcpSession(module, "compute")
-    link = COMPUTE_URL + network_path
+    link = COMPUTE_URL + own_network
     network = return_if_object(module, session.get(link), allow_not_found=True)
     if network is None:
-        module.fail_json(msg="Network %s not found" % network_path)
+        module.fail_json(msg="Network %s not found" % own_network)
     current = find_peering(network, params["name"])
 
     desired = None

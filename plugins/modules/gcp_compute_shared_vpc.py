@@ -96,6 +96,7 @@ service_projects:
 from ansible_collections.google.cloud.plugins.module_utils.gcp_utils import GcpModule, GcpSession
 from ansible_collections.ecommerce.multicloud.plugins.module_utils.gcp_network import (
     COMPUTE_URL,
+    prepare_params,
     return_if_object,
     wait_for_compute_operation,
 )
@@ -114,8 +115,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not params["scopes"]:
-        params["scopes"] = ["https://www.googleapis.com/auth/compute"]
+    prepare_params(module, project_required=False)
     host = params["host_project"]
     if host in params["service_projects"]:
         module.fail_json(msg="host_project %s can not also be one of its service_projects" % host)

@@ -108,6 +108,7 @@ logConfig:
 from ansible_collections.google.cloud.plugins.module_utils.gcp_utils import GcpModule, GcpSession
 from ansible_collections.ecommerce.multicloud.plugins.module_utils.gcp_network import (
     COMPUTE_URL,
+    prepare_params,
     return_if_object,
     wait_for_compute_operation,
 )
@@ -136,10 +137,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not params["scopes"]:
-        params["scopes"] = ["https://www.googleapis.com/auth/compute"]
-    if not params["project"]:
-        module.fail_json(msg="project is required (or the GCP_PROJECT environment variable)")
+    prepare_params(module)
     validate(module)
 
     session = GcpSession(module, "compute")

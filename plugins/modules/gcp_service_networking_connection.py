@@ -117,8 +117,10 @@ service:
 
 from ansible_collections.google.cloud.plugins.module_utils.gcp_utils import GcpModule, GcpSession
 from ansible_collections.ecommerce.multicloud.plugins.module_utils.gcp_network import (
+    CLOUD_PLATFORM_SCOPE,
     COMPUTE_URL,
-    relative_path,
+    network_path,
+    prepare_params,
     return_if_object,
     wait_for_longrunning_operation,
 )
@@ -139,13 +141,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not params["scopes"]:
-        params["scopes"] = ["https://www.googleapis.com/auth/cloud-platform"]
-    path = relative_path(params["network"])
-    if path is None:
-        if not params["project"]:
-            module.fail_json(msg="project is required when network is given as a name")
-        path = "projects/%s/global/networks/%s" % (params["project"], params["network"])
+    prepare_params(module, scope=CLOUD_PLATFORM_SCOPE, project_required=False)
+    path = network_path(module, params["network"])
     parts = path.split("/")
     if parts[2] != "global" or parts[3] != "networks":
         module.fail_json(msg="network must name a VPC network (projects/PROJECT/global/networks/NAME)")
