@@ -195,14 +195,11 @@ from copy import deepcopy
 from typing import Any
 from typing import Dict
 from typing import Iterable
-from typing import List
 from typing import Optional
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import add_ec2_tags
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import remove_ec2_tags
@@ -214,6 +211,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import ec2_resource_to_ansible
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import paginated_describer
 
 # Attachments in these states are ignored when looking for an existing attachment
 GONE_STATES = ("deleted", "deleting", "failed", "rejected")
@@ -232,11 +232,12 @@ class TransitGatewayPeeringErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("InvalidTransitGatewayAttachmentID.NotFound")
 
 
-@TransitGatewayPeeringErrorHandler.list_error_handler("describe transit gateway peering attachments", [])
-@AWSRetry.jittered_backoff()
-def describe_peering_attachments(client, **params: Any) -> List[Dict[str, Any]]:
-    paginator = client.get_paginator("describe_transit_gateway_peering_attachments")
-    return paginator.paginate(**params).build_full_result()["TransitGatewayPeeringAttachments"]
+describe_peering_attachments = paginated_describer(
+    "describe_transit_gateway_peering_attachments",
+    "TransitGatewayPeeringAttachments",
+    "InvalidTransitGatewayAttachmentID.NotFound",
+    "describe transit gateway peering attachments",
+)
 
 
 @TransitGatewayPeeringErrorHandler.common_error_handler("create transit gateway peering attachment")
@@ -264,9 +265,7 @@ def attachment_to_ansible(attachment: Optional[Dict[str, Any]]) -> Dict[str, Any
     """Convert a boto3 peering attachment to snake_case with tags as a dictionary."""
     if not attachment:
         return {}
-    result = camel_dict_to_snake_dict(normalize_boto3_result(attachment), ignore_list=["Tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(attachment.get("Tags") or [])
-    return result
+    return ec2_resource_to_ansible(attachment)
 
 
 def _tgw_id(attachment: Dict[str, Any], side: str) -> Optional[str]:

@@ -224,14 +224,12 @@ import time
 from copy import deepcopy
 from typing import Any
 from typing import Dict
-from typing import List
 from typing import Optional
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
@@ -240,6 +238,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
+
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import ec2_resource_to_ansible
+from ansible_collections.ecommerce.multicloud.plugins.module_utils.ec2_describe import paginated_describer
 
 TRANSIT_GATEWAY_RESOURCE_TYPES = ("TransitGateway", "TransitGatewayAttachment")
 
@@ -252,11 +253,9 @@ class FlowLogErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("InvalidFlowLogId.NotFound")
 
 
-@FlowLogErrorHandler.list_error_handler("describe flow logs", [])
-@AWSRetry.jittered_backoff()
-def describe_flow_logs(client, **params: Any) -> List[Dict[str, Any]]:
-    paginator = client.get_paginator("describe_flow_logs")
-    return paginator.paginate(**params).build_full_result()["FlowLogs"]
+describe_flow_logs = paginated_describer(
+    "describe_flow_logs", "FlowLogs", "InvalidFlowLogId.NotFound", "describe flow logs"
+)
 
 
 @FlowLogErrorHandler.common_error_handler("create flow log")
@@ -281,9 +280,7 @@ def flow_log_to_ansible(flow_log: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """Convert a boto3 flow log to snake_case with tags as a dictionary."""
     if not flow_log:
         return {}
-    result = camel_dict_to_snake_dict(normalize_boto3_result(flow_log), ignore_list=["Tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(flow_log.get("Tags") or [])
-    return result
+    return ec2_resource_to_ansible(flow_log)
 
 
 def _strip_arn(arn: Optional[str]) -> Optional[str]:
