@@ -27,6 +27,14 @@ image="$name:$recipe"
 if [ "${1:-}" = "--print" ]; then echo "$image"; exit 0; fi
 
 log() { echo "build_image: $*" >&2; }
+
+# Inside the sandbox's environment (sandbox/sandbox env) every proxy variable points at the
+# googleapis.com proxy on loopback, the outbound guard, which refuses Debian's mirror. Building
+# the image is an install step that needs the mirror, like bootstrap's apt-get: drop a proxy
+# that points at loopback, keep any other (a site proxy that reaches the mirror).
+for proxy_var in http_proxy HTTP_PROXY https_proxy HTTPS_PROXY; do
+  case "${!proxy_var:-}" in *://127.*|*://localhost*|*://\[::1\]*) unset "$proxy_var" ;; esac
+done
 sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
 mkdir -p "$cache"
