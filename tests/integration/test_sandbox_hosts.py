@@ -65,6 +65,15 @@ def test_hosts_are_running_and_registered_with_their_addresses(hosts_up):
     assert "registered" not in again.stdout, again.stdout
 
 
+def test_hosts_do_not_inherit_the_outbound_guards_proxy(hosts_up):
+    # The guard listens on the controller's loopback; a host given it could not reach Debian's mirror.
+    for name in sandbox_containers():
+        inspected = subprocess.run(["podman", "inspect", "--format", "{{json .Config.Env}}", name],
+                                   capture_output=True, text=True, check=True)
+        proxies = [item for item in json.loads(inspected.stdout) if item.split("=", 1)[0].lower().endswith("_proxy")]
+        assert proxies == [], (name, proxies)
+
+
 def test_the_aws_ec2_inventory_groups_the_hosts_by_their_tags(hosts_up):
     listing = subprocess.run([str(BIN / "ansible-inventory"), "-i", "inventories/sandbox", "--list"],
                              cwd=ROOT, capture_output=True, text=True, check=True)
