@@ -255,9 +255,22 @@ def describe(plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
-def prometheus_targets(name: str) -> list[dict[str, str]] | None:
+def prometheus_targets(name: str, settle_seconds: float = 30.0) -> list[dict[str, str]] | None:
     """The scrape targets Prometheus on host `name` reports (its HTTP API, read inside the
-    container), or None when it does not answer."""
+    container), or None when it does not answer.
+
+    A Prometheus that has just (re)started lists no targets, or targets of unknown health, until
+    its first scrapes: such an answer is asked again for up to `settle_seconds`."""
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        targets = _read_prometheus_targets(name)
+        settled = targets is None or (targets and all(t["health"] != "unknown" for t in targets))
+        if settled or time.monotonic() >= deadline:
+            return targets
+        time.sleep(2)
+
+
+def _read_prometheus_targets(name: str) -> list[dict[str, str]] | None:
     probe = (
         "import json, urllib.request\n"
         "data = json.load(urllib.request.urlopen('http://127.0.0.1:9090/api/v1/targets?state=active', timeout=5))\n"

@@ -55,3 +55,20 @@ def test_a_host_is_up_only_when_its_instance_has_the_containers_address():
     assert not hosts.is_up({**row, "instance_address": "10.88.0.9"})
     assert not hosts.is_up({**row, "container": "exited"})
     assert not hosts.is_up({**row, "instance": ""})
+
+
+def test_prometheus_targets_are_asked_again_until_prometheus_has_scraped_them(monkeypatch):
+    answers = iter([[], [{"job": "node", "instance": "10.0.0.1:9100", "health": "unknown"}],
+                    [{"job": "node", "instance": "10.0.0.1:9100", "health": "up"}]])
+    monkeypatch.setattr(hosts, "_read_prometheus_targets", lambda name: next(answers))
+    monkeypatch.setattr(hosts.time, "sleep", lambda seconds: None)
+    assert hosts.prometheus_targets("prom1") == [{"job": "node", "instance": "10.0.0.1:9100", "health": "up"}]
+
+
+def test_prometheus_targets_give_up_after_the_settle_time_and_do_not_wait_for_no_answer(monkeypatch):
+    monkeypatch.setattr(hosts, "_read_prometheus_targets", lambda name: [])
+    monkeypatch.setattr(hosts.time, "sleep", lambda seconds: None)
+    assert hosts.prometheus_targets("prom1", settle_seconds=0) == []
+    calls = []
+    monkeypatch.setattr(hosts, "_read_prometheus_targets", lambda name: calls.append(name))
+    assert hosts.prometheus_targets("prom1") is None and calls == ["prom1"]
