@@ -111,3 +111,12 @@ def test_built_artifact_holds_the_collection_and_nothing_local():
 def test_role_readmes_are_generated_from_the_argument_specs():
     result = subprocess.run([sys.executable, str(ROOT / "scripts/role_readme.py"), "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_ci_runs_the_readmes_test_command_as_written():
+    section = (ROOT / "README.md").read_text().split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("\n", 1)[1].strip() for block in section.split("```sh")[1:]]
+    commands = [block.split("```", 1)[0].strip() for block in blocks]
+    assert commands == ["./dev sandbox", "./dev test"], commands
+    ci_lines = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()]
+    assert commands[1] in ci_lines, ci_lines
